@@ -1,0 +1,32 @@
+/**
+ * Where a waiting patient stands and when they are likely to be called (SPEC §10).
+ * `posisi` counts the waiting reservations called before this one (0 = next).
+ * The service time is learned from the real intervals between calls once three
+ * patients were served; before that it is the slot's `durasi_menit`.
+ */
+import { clinicTimeToUtc, isoNow } from "../lib/clinic-time";
+
+export const SERVED_BEFORE_LEARNING = 3;
+
+export interface QueueTimings {
+  tanggal: string;
+  waktu: string;
+  durasi_menit: number;
+  /** When each call happened (ISO), any order. */
+  callTimes: string[];
+  servedCount: number;
+}
+
+/** Average minutes per patient: learned from calls once enough patients were served. */
+export function averageServiceMinutes(t: QueueTimings): number {
+  if (t.servedCount < SERVED_BEFORE_LEARNING || t.callTimes.length < 2) return t.durasi_menit;
+  const times = t.callTimes.map((c) => Date.parse(c)).sort((a, b) => a - b);
+  const span = times[times.length - 1]! - times[0]!;
+  return span / (times.length - 1) / 60_000;
+}
+
+export function estimatedCall(t: QueueTimings, posisi: number, timeZone: string, now: Date = new Date()): string {
+  const start = clinicTimeToUtc(t.tanggal, t.waktu, timeZone).getTime();
+  const from = Math.max(start, now.getTime());
+  return isoNow(new Date(from + posisi * averageServiceMinutes(t) * 60_000));
+}

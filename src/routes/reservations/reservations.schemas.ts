@@ -1,0 +1,81 @@
+import { z } from "@hono/zod-openapi";
+import { RESERVATION_STATUSES } from "../../db/schema";
+import { PaginationQuery, Timestamp } from "../common.schemas";
+
+const ReferenceId = (what: string) =>
+  z
+    .number({ error: `must be the integer id of a ${what}` })
+    .int(`must be the integer id of a ${what}`)
+    .positive(`must be the integer id of a ${what}`)
+    .max(Number.MAX_SAFE_INTEGER, `must be the integer id of a ${what}`);
+
+const QueryId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const Status = z.enum(RESERVATION_STATUSES, { error: `must be one of ${RESERVATION_STATUSES.join(", ")}` });
+
+export const BookingInput = z
+  .strictObject({
+    patient_id: ReferenceId("patient").openapi({ example: 1 }),
+    consultation_slot_id: ReferenceId("consultation slot").openapi({ example: 1 }),
+  })
+  .openapi("BookingInput", { example: { patient_id: 1, consultation_slot_id: 1 } });
+
+export const ReservationPatch = z
+  .strictObject({
+    status: Status.optional().openapi({ example: "checked_in" }),
+    consultation_slot_id: ReferenceId("consultation slot").optional().openapi({ example: 2 }),
+  })
+  .refine((body) => (body.status === undefined) !== (body.consultation_slot_id === undefined), {
+    message: "send either status (to change the status) or consultation_slot_id (to move to another slot), not both",
+  })
+  .openapi("ReservationPatch", { example: { status: "checked_in" } });
+
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1, "must be 1–255 characters")
+    .max(255, "must be 1–255 characters")
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description:
+        "Repeating a booking with the same key and body within 24 hours replays the first answer (header Idempotent-Replayed: true) instead of booking again.",
+      example: "5f1c2a9e-booking-siti-1",
+    }),
+});
+
+export const ReservationSchema = z
+  .object({
+    id: z.number().int(),
+    patient_id: z.number().int(),
+    consultation_slot_id: z.number().int(),
+    nomor_antrian: z.number().int().openapi({ description: "Queue number in the slot, assigned by the server; only goes up." }),
+    status: Status,
+    posisi: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Patients to be called before this one (0 = next); null unless waiting." }),
+    estimasi_dilayani: Timestamp.nullable().openapi({ description: "Estimated call time; null unless waiting." }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("Reservation", {
+    example: {
+      id: 1,
+      patient_id: 1,
+      consultation_slot_id: 1,
+      nomor_antrian: 7,
+      status: "booked",
+      posisi: 6,
+      estimasi_dilayani: "2026-12-21T03:00:00Z",
+      created_at: "2026-12-04T08:00:00Z",
+      updated_at: "2026-12-04T08:00:00Z",
+    },
+  });
+
+export const ReservationListQuery = PaginationQuery.extend({
+  patient_id: QueryId.optional().openapi({ example: 1, type: "integer" }),
+  consultation_slot_id: QueryId.optional().openapi({ example: 1, type: "integer" }),
+  status: Status.optional().openapi({ example: "booked" }),
+});
