@@ -83,7 +83,7 @@ export async function erasePatient(db: Database, id: number): Promise<PatientEra
       .where(
         and(
           eq(patients.id, id),
-          sql`NOT EXISTS (SELECT 1 FROM ${reservations} WHERE ${reservations.patient_id} = ${id} AND ${inArray(reservations.status, [...PENDING_STATUSES])})`,
+          sql`NOT EXISTS (SELECT 1 FROM reservations r WHERE r.patient_id = ${id} AND r.status IN ('booked', 'checked_in'))`,
         ),
       )
       .returning({ id: patients.id }),

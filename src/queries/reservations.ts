@@ -80,7 +80,8 @@ export async function queueTimingsOfSlots(db: Database, slotIds: number[]) {
         tanggal: consultationSlots.tanggal,
         waktu: consultationSlots.waktu,
         durasi_menit: consultationSlots.durasi_menit,
-        served: sql<number>`(SELECT count(*) FROM ${reservations} WHERE ${reservations.consultation_slot_id} = ${consultationSlots.id} AND ${reservations.status} = 'served')`.mapWith(Number),
+        // Qualified by hand: Drizzle would render a bare "id" inside the subquery.
+        served: sql<number>`(SELECT count(*) FROM reservations r WHERE r.consultation_slot_id = "consultation_slots"."id" AND r.status = 'served')`.mapWith(Number),
       })
       .from(consultationSlots)
       .where(inArray(consultationSlots.id, slotIds)),

@@ -28,8 +28,12 @@ export interface SlotView {
   updated_at: string;
 }
 
-/** Reservations holding a place: every status but `cancelled`. */
-const terisiSql = sql<number>`(SELECT count(*) FROM ${reservations} WHERE ${reservations.consultation_slot_id} = ${consultationSlots.id} AND ${reservations.status} <> 'cancelled')`;
+/**
+ * Reservations holding a place: every status but `cancelled`. Written as raw SQL
+ * with qualified names: inside a subquery Drizzle renders a column without its
+ * table, and a bare "id" would then mean reservations.id.
+ */
+const terisiSql = sql<number>`(SELECT count(*) FROM reservations r WHERE r.consultation_slot_id = "consultation_slots"."id" AND r.status <> 'cancelled')`;
 
 function bookableSql(clinicNow: string): SQL {
   return sql`(${consultationSlots.ketersediaan} = 1 AND ${terisiSql} < ${consultationSlots.kuota} AND (${consultationSlots.tanggal} || 'T' || ${consultationSlots.waktu}) > ${clinicNow})`;
