@@ -14,6 +14,7 @@ import { ApiError, problemDocument, type ProblemCode } from "./lib/problem";
 import { rateLimit } from "./lib/rate-limit";
 import { logError, requestLog } from "./lib/request-log";
 import patients from "./routes/patients/patients.index";
+import queue from "./routes/queue/queue.index";
 import reservations from "./routes/reservations/reservations.index";
 import service from "./routes/service/service.index";
 import slots from "./routes/slots/slots.index";
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/", slots);
   app.route("/", patients);
   app.route("/", reservations);
+  app.route("/", queue);
   registerDocs(app);
 
   app.notFound((c) => {

@@ -38,7 +38,11 @@ export function fieldErrors(error: z.ZodError, target: string): FieldError[] {
       continue;
     }
     const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
-    errors.push({ path: base || where, message: missing ? "is required" : issue.message });
+    const path = base || where;
+    // zod reports every failed check of a field (a date's shape, then its calendar);
+    // the client gets one entry per field, the first one being the most basic.
+    if (errors.some((e) => e.path === path)) continue;
+    errors.push({ path, message: missing ? "is required" : issue.message });
   }
   return errors;
 }

@@ -22,6 +22,7 @@ export const PROBLEMS = {
   queue_empty: { status: 409, title: "Queue empty" },
   idempotency_key_in_use: { status: 409, title: "Idempotency key in use" },
   payload_too_large: { status: 413, title: "Payload too large" },
+  upgrade_required: { status: 426, title: "Upgrade required" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   validation_failed: { status: 422, title: "Validation failed" },
   patient_not_found: { status: 422, title: "Patient not found" },

@@ -29,6 +29,8 @@ import {
   type SlotChanges,
   type SlotSnapshot,
 } from "../queries/bookings";
+import { findNextToCall, loadQueueFacts, recordCall } from "../queries/queue";
+import { queueStatus, type QueueStatus } from "../queue/status";
 import { canTransition, holdsPlace, isPending } from "./reservation-status";
 import type { Outcome, RefusalCode } from "./outcome";
 
@@ -109,7 +111,7 @@ export class SlotBooker extends DurableObject<Env> {
         if (row) {
           state.holders.add(patientId);
           state.slot.nomor_terakhir = Math.max(state.slot.nomor_terakhir, row.nomor_antrian);
-          this.changed();
+          await this.#announce(slotId);
           return { ok: true, value: row };
         }
         this.#state = null;
@@ -155,7 +157,7 @@ export class SlotBooker extends DurableObject<Env> {
           state.holders.add(row.patient_id);
           state.slot.nomor_terakhir = Math.max(state.slot.nomor_terakhir, row.nomor_antrian);
           leftSlot = current.consultation_slot_id;
-          this.changed();
+          await this.#announce(slotId);
           return { ok: true, value: row };
         }
         // The reservation changed under us, or our memory of this slot was stale: look again.
@@ -169,10 +171,10 @@ export class SlotBooker extends DurableObject<Env> {
   }
 
   /** Another object moved a reservation out of this slot: reload the counts before the next change. */
-  async placeReleased(_slotId: number): Promise<void> {
+  async placeReleased(slotId: number): Promise<void> {
     await this.#serially(async () => {
       this.#state = null;
-      this.changed();
+      await this.#announce(slotId);
       return { ok: true, value: null };
     });
   }
@@ -194,7 +196,7 @@ export class SlotBooker extends DurableObject<Env> {
         const row = await updateReservationStatus(this.env.DB, slotId, reservationId, current.status, status, isoNow());
         if (row) {
           if (holdsPlace(current.status) && !holdsPlace(status)) this.#state?.holders.delete(row.patient_id);
-          this.changed();
+          await this.#announce(slotId);
           return { ok: true, value: row };
         }
       }
@@ -212,7 +214,7 @@ export class SlotBooker extends DurableObject<Env> {
         return moved(current.consultation_slot_id);
       }
       if (holdsPlace(row.status)) this.#state?.holders.delete(row.patient_id);
-      this.changed();
+      await this.#announce(slotId);
       return { ok: true, value: row };
     });
   }
@@ -232,7 +234,7 @@ export class SlotBooker extends DurableObject<Env> {
         );
       }
       if (this.#state && this.#state.slot.id === slotId) this.#state.slot = row;
-      this.changed();
+      await this.#announce(slotId);
       return { ok: true, value: row };
     });
   }
@@ -242,7 +244,7 @@ export class SlotBooker extends DurableObject<Env> {
     return this.#serially(async () => {
       if (await deleteSlotRow(this.env.DB, slotId)) {
         this.#state = null;
-        this.changed();
+        await this.#announce(slotId);
         return { ok: true, value: null };
       }
       if (!(await slotExists(this.env.DB, slotId))) {
@@ -255,8 +257,88 @@ export class SlotBooker extends DurableObject<Env> {
     });
   }
 
-  /** Hook for everything that watches the slot (the live queue); called after each change. */
-  protected changed(): void {}
+  /** The queue status of the slot, read from D1 in one consistent batch. */
+  async queueStatus(slotId: number): Promise<Outcome<QueueStatus>> {
+    const facts = await loadQueueFacts(this.env.DB, slotId);
+    if (!facts) return refuse("not_found", `Consultation slot ${slotId} does not exist.`);
+    return { ok: true, value: queueStatus(facts) };
+  }
+
+  /**
+   * Calls the next patient: the lowest-numbered pending reservation after the
+   * current one. The one served until now becomes `served` unless staff
+   * already gave it a final status. Serialised, so concurrent calls never skip
+   * a number or call one twice.
+   */
+  async callNext(slotId: number): Promise<Outcome<ReservationRow>> {
+    return this.#serially(async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const state = await this.#load(slotId);
+        if (!state) return refuse("not_found", `Consultation slot ${slotId} does not exist.`);
+        const current = state.slot.sedang_dilayani;
+        const next = await findNextToCall(this.env.DB, slotId, current ?? 0);
+        if (!next) {
+          return refuse("queue_empty", `Nobody is waiting in consultation slot ${slotId} after number ${current ?? 0}.`);
+        }
+        const { called } = await recordCall(this.env.DB, slotId, current, next, isoNow());
+        if (called) {
+          state.slot.sedang_dilayani = called.nomor_antrian;
+          await this.#announce(slotId);
+          return { ok: true, value: called };
+        }
+        // The reservation changed between reading and calling (moved away): read again.
+        this.#state = null;
+      }
+      return refuse("service_unavailable", `The queue of consultation slot ${slotId} kept changing; try again.`);
+    });
+  }
+
+  /**
+   * The live queue (SPEC §10): a WebSocket accepted through the hibernation
+   * API, so idle waiting-room screens cost nothing while the object sleeps.
+   * It gets the status on connect and after every change.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const slotId = Number(new URL(request.url).searchParams.get("slot"));
+    const status = await this.queueStatus(slotId);
+    if (!status.ok) return new Response(null, { status: 404 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [`slot:${slotId}`]);
+    server.send(JSON.stringify({ type: "queue", data: status.value }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Screens may ping to keep proxies from closing an idle connection.
+    if (message === "ping") ws.send("pong");
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+  }
+
+  /** Sends the new status to every connected screen; called inside the serialised change, so in order. */
+  async #announce(slotId: number): Promise<void> {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    try {
+      const status = await this.queueStatus(slotId);
+      const message = JSON.stringify(
+        status.ok ? { type: "queue", data: status.value } : { type: "closed", reason: "slot deleted" },
+      );
+      for (const socket of sockets) {
+        try {
+          socket.send(message);
+          // A deleted slot has no queue left to watch.
+          if (!status.ok) socket.close(4404, "slot deleted");
+        } catch {
+          // A socket that is closing: it will be gone from getWebSockets() soon.
+        }
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", source: "slot-booker", error: errorClass(error), message: "live update failed" }));
+    }
+  }
 
   /** Turns a constraint failure into the refusal it means; null if it means nothing known. */
   async #explainConstraint(error: unknown, slotId: number, patientId: number): Promise<Outcome<never> | null> {
