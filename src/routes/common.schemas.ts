@@ -2,12 +2,19 @@
 import { z } from "@hono/zod-openapi";
 import { problemResponses, type ProblemCode } from "../lib/problem";
 
+const DECIMAL_ID = /^[1-9]\d*$/;
+
 export const IdParams = z.object({
-  id: z.coerce
-    .number({ error: "must be a positive integer" })
-    .int("must be a positive integer")
-    .positive("must be a positive integer")
-    .max(Number.MAX_SAFE_INTEGER, "must be a positive integer")
+  id: z
+    .preprocess(
+      // Plain decimal digits only: z.coerce would read "1e3" as 1000 and "0x10" as 16, serving another record.
+      (value) => (typeof value === "string" && DECIMAL_ID.test(value) ? Number(value) : value),
+      z
+        .number({ error: "must be a positive integer" })
+        .int("must be a positive integer")
+        .positive("must be a positive integer")
+        .max(Number.MAX_SAFE_INTEGER, "must be a positive integer"),
+    )
     .openapi({ param: { name: "id", in: "path" }, example: 1, type: "integer" }),
 });
 

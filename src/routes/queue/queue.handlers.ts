@@ -5,7 +5,7 @@ import { describeReservations } from "../../queries/reservations";
 import { findSlot } from "../../queries/slots";
 import { slotBooker } from "../../slot-booker/slot-booker";
 import { clinicNow } from "../../lib/clinic-time";
-import { valueOf } from "../outcome";
+import { unwrap } from "../outcome";
 import { displayPage } from "./display-page";
 import type { DisplayRoute, LiveRoute, NextRoute, StatusRoute } from "./queue.routes";
 
@@ -15,12 +15,12 @@ function timeZone(env: Env): string {
 
 export const status: AppRouteHandler<StatusRoute> = async (c) => {
   const { id } = c.req.valid("param");
-  return c.json(valueOf(await slotBooker(c.env, id).queueStatus(id)), 200);
+  return c.json(unwrap(await slotBooker(c.env, id).queueStatus(id)), 200);
 };
 
 export const next: AppRouteHandler<NextRoute> = async (c) => {
   const { id } = c.req.valid("param");
-  const called = valueOf(await slotBooker(c.env, id).callNext(id));
+  const called = unwrap(await slotBooker(c.env, id).callNext(id));
   const [view] = await describeReservations(createDb(c.env.DB), [called], timeZone(c.env));
   return c.json(view!, 200);
 };

@@ -12,7 +12,7 @@ import {
 import { describeReservations, findReservation, listReservationRows } from "../../queries/reservations";
 import type { Outcome } from "../../slot-booker/outcome";
 import { slotBooker, type SlotBooker } from "../../slot-booker/slot-booker";
-import { valueOf } from "../outcome";
+import { unwrap } from "../outcome";
 import type { CreateRoute, GetRoute, ListRoute, RemoveRoute, UpdateRoute } from "./reservations.routes";
 
 function timeZone(env: Env): string {
@@ -46,7 +46,7 @@ async function throughItsSlot(
       slotId = outcome.slotId;
       continue;
     }
-    return valueOf(outcome);
+    return unwrap(outcome);
   }
 }
 
@@ -145,7 +145,7 @@ export const update: AppRouteHandler<UpdateRoute> = async (c) => {
   if (targetSlot !== undefined) {
     const current = await findReservation(createDb(c.env.DB), id);
     if (!current) throw notFound(id);
-    row = valueOf(await slotBooker(c.env, targetSlot).moveIn(targetSlot, id));
+    row = unwrap(await slotBooker(c.env, targetSlot).moveIn(targetSlot, id));
   } else {
     row = await throughItsSlot(c.env, id, (booker, slotId) => booker.changeStatus(slotId, id, status!));
   }

@@ -5,7 +5,7 @@ import type { AppRouteHandler } from "../../lib/types";
 import { findSlot, insertSlot, listSlots, toSlotView, type SlotView } from "../../queries/slots";
 import { slotBooker } from "../../slot-booker/slot-booker";
 import type { SlotChanges } from "../../queries/bookings";
-import { valueOf } from "../outcome";
+import { unwrap } from "../outcome";
 import type { CreateRoute, GetRoute, ListRoute, RemoveRoute, ReplaceRoute, UpdateRoute } from "./slots.routes";
 
 function nowHere(env: Env): string {
@@ -20,7 +20,7 @@ async function slotOrNotFound(env: Env, id: number): Promise<SlotView> {
 
 /** Slot changes go through the slot's object, so they are serialised with its bookings. */
 async function changeSlot(env: Env, id: number, changes: SlotChanges): Promise<SlotView> {
-  valueOf(await slotBooker(env, id).updateSlot(id, changes));
+  unwrap(await slotBooker(env, id).updateSlot(id, changes));
   return slotOrNotFound(env, id);
 }
 
@@ -52,6 +52,6 @@ export const update: AppRouteHandler<UpdateRoute> = async (c) => {
 
 export const remove: AppRouteHandler<RemoveRoute> = async (c) => {
   const { id } = c.req.valid("param");
-  valueOf(await slotBooker(c.env, id).deleteSlot(id));
+  unwrap(await slotBooker(c.env, id).deleteSlot(id));
   return c.body(null, 204);
 };
