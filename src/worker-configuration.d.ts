@@ -215,7 +215,7 @@ declare namespace WebAssembly {
     class Global {
         constructor(descriptor: GlobalDescriptor, value?: any);
         value: any;
-        unwrap(): any;
+        valueOf(): any;
     }
     type ImportValue = ExportValue | number;
     type ModuleImports = Record<string, ImportValue>;
