@@ -93,3 +93,37 @@ export async function createPatients(n: number) {
   }
   return patients;
 }
+
+let dateCursor = 0;
+
+/**
+ * `count` consecutive dates that no other caller in this test file gets: from
+ * 2090 on (bookable for decades), or from 1990 on with `past`. A filter on
+ * them sees only the slots of the test that asked, whatever else the file made.
+ */
+export function uniqueDates(count: number, options: { past?: boolean } = {}): string[] {
+  const start = Date.UTC(options.past ? 1990 : 2090, 0, 1) + dateCursor * 86_400_000;
+  dateCursor += count + 1; // a gap, so two blocks never touch
+  return Array.from({ length: count }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
+}
+
+export function uniqueDate(options: { past?: boolean } = {}): string {
+  return uniqueDates(1, options)[0]!;
+}
+
+/** Books a place and asserts the 201; returns the reservation. */
+export async function bookPlace(patientId: number, slotId: number) {
+  const response = await book(patientId, slotId);
+  expect(response.status, await response.clone().text()).toBe(201);
+  return json<{ id: number; nomor_antrian: number; status: string; consultation_slot_id: number; patient_id: number }>(response);
+}
+
+/** Changes a reservation's status and asserts the 200. */
+export async function setReservationStatus(reservationId: number, status: string) {
+  const response = await call("PATCH", `/reservations/${reservationId}`, { body: { status } });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return json<{ id: number; status: string }>(response);
+}
+
+/** ISO-8601 in UTC with T and Z (SPEC §3), e.g. 2026-12-04T15:00:00Z. */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
