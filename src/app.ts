@@ -38,6 +38,17 @@ const HTTP_EXCEPTION_DETAILS: Partial<Record<ProblemCode, string>> = {
 export function createApp() {
   const app = createRouter();
 
+  // Hono hands only Error instances to onError; anything else thrown (a library's
+  // plain object, a string) would escape as the runtime's bare 500 with no
+  // problem document and no request id. Wrapping it keeps the one error path.
+  app.use("*", async (_c, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      if (thrown instanceof Error) throw thrown;
+      throw new NonErrorThrown();
+    }
+  });
   app.use("*", requestId());
   app.use("*", requestLog);
   app.use("*", secureHeaders());
@@ -104,6 +115,10 @@ export function createApp() {
   });
 
   return app;
+}
+
+class NonErrorThrown extends Error {
+  override name = "NonErrorThrown";
 }
 
 const PROBLEM_FALLBACK =

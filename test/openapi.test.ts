@@ -133,7 +133,8 @@ function servedRoutes(): Set<string> {
   const served = new Set<string>();
   for (const { method, path } of createApp().routes) {
     if (method === "ALL") continue;
-    if (path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/assets/")) continue;
+    // The document itself, the docs page and its assets (favicon included) are not API routes.
+    if (path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/assets/") || path === "/favicon.ico") continue;
     served.add(`${method} ${path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}")}`);
   }
   return served;

@@ -64,6 +64,8 @@ export function registerDocs(app: AppOpenAPI): void {
     }),
   );
 
+  app.get("/favicon.ico", (c) => c.redirect(`${ASSET_PREFIX}favicon-32x32.png`, 301));
+
   app.get(`${ASSET_PREFIX}:file`, async (c) => {
     const file = c.req.param("file");
     if (!DOCS_ASSETS.has(file)) return c.notFound();

@@ -56,6 +56,22 @@ export const ClockTime = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM")
   .openapi({ example: "09:00" });
 
+/**
+ * Examples for an optional list filter. The first one is "no filter": Swagger UI
+ * pre-fills a parameter with its first example, and a pre-filled filter would
+ * make "Execute" on a list answer an empty page.
+ */
+export function filterExamples(sample: string | number) {
+  return {
+    param: {
+      examples: {
+        none: { summary: "No filter", value: "" },
+        sample: { summary: "Example", value: sample },
+      },
+    },
+  };
+}
+
 export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-12-04T08:00:00Z" });
 
 export function listEnvelope<T extends z.ZodType>(item: T, name: string) {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PaginationQuery, Timestamp } from "../common.schemas";
+import { filterExamples, PaginationQuery, Timestamp } from "../common.schemas";
 
 /** Indonesian mobile/landline forms (08…, +62…, 62…) or any E.164 number; spaces, dashes, dots and brackets allowed. */
 const PHONE_DIGITS = /^(?:(?:\+?62|0)[1-9]\d{6,12}|\+[1-9]\d{7,14})$/;
@@ -62,5 +62,5 @@ export const PatientListQuery = PaginationQuery.extend({
     .string()
     .max(100)
     .optional()
-    .openapi({ description: "Substring of nama, email or nomor_telepon (case-insensitive).", example: "siti" }),
+    .openapi({ description: "Substring of nama, email or nomor_telepon (case-insensitive).", ...filterExamples("siti") }),
 });

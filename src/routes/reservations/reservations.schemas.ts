@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { RESERVATION_STATUSES } from "../../db/schema";
-import { PaginationQuery, Timestamp } from "../common.schemas";
+import { filterExamples, PaginationQuery, Timestamp } from "../common.schemas";
 
 const ReferenceId = (what: string) =>
   z
@@ -37,7 +37,8 @@ export const IdempotencyHeaders = z.object({
     .max(255, "must be 1–255 characters")
     .optional()
     .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
+      // Hono hands header names to the validator in lower case; the document must use the same name.
+      param: { name: "idempotency-key", in: "header" },
       description:
         "Repeating a booking with the same key and body within 24 hours replays the first answer (header Idempotent-Replayed: true) instead of booking again.",
       example: "5f1c2a9e-booking-siti-1",
@@ -75,7 +76,7 @@ export const ReservationSchema = z
   });
 
 export const ReservationListQuery = PaginationQuery.extend({
-  patient_id: QueryId.optional().openapi({ example: 1, type: "integer" }),
-  consultation_slot_id: QueryId.optional().openapi({ example: 1, type: "integer" }),
-  status: Status.optional().openapi({ example: "booked" }),
+  patient_id: QueryId.optional().openapi({ type: "integer", description: "Only this patient's reservations.", ...filterExamples(1) }),
+  consultation_slot_id: QueryId.optional().openapi({ type: "integer", description: "Only this slot's reservations.", ...filterExamples(1) }),
+  status: Status.optional().openapi({ description: "Only reservations with this status.", ...filterExamples("booked") }),
 });

@@ -10,7 +10,14 @@ export const ServiceInfo = z
     description: z.string(),
     links: z.object({ docs: z.string(), openapi: z.string(), health: z.string() }),
   })
-  .openapi("ServiceInfo");
+  .openapi("ServiceInfo", {
+    example: {
+      name: "Antrian",
+      version: "0.1.0",
+      description: "Clinic consultation-booking API on Cloudflare Workers: queue numbers that never collide, slots never overbooked.",
+      links: { docs: "/docs", openapi: "/openapi.json", health: "/health" },
+    },
+  });
 
 export const root = createRoute({
   method: "get",
@@ -31,7 +38,7 @@ export const health = createRoute({
   summary: "Health check (runs a trivial D1 query)",
   tags,
   responses: {
-    200: jsonContent(z.object({ status: z.literal("ok") }).openapi("Health"), "The API and its database answer"),
+    200: jsonContent(z.object({ status: z.literal("ok") }).openapi("Health", { example: { status: "ok" } }), "The API and its database answer"),
     ...errorResponses({}),
   },
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CalendarDate, ClockTime, PaginationQuery, QueryBoolean, Timestamp } from "../common.schemas";
+import { CalendarDate, ClockTime, filterExamples, PaginationQuery, QueryBoolean, Timestamp } from "../common.schemas";
 
 const Kuota = z
   .number({ error: "must be an integer from 1 to 1000" })
@@ -70,14 +70,17 @@ export const SlotSchema = z
     },
   });
 
-const DateFilter = (description: string) => CalendarDate.optional().openapi({ description, example: "2026-12-21" });
+const DateFilter = (description: string) => CalendarDate.optional().openapi({ description, ...filterExamples("2026-12-21") });
 
 export const SlotListQuery = PaginationQuery.extend({
   tanggal: DateFilter("Only slots on this date."),
   dari: DateFilter("Only slots on or after this date."),
   sampai: DateFilter("Only slots on or before this date."),
-  ketersediaan: QueryBoolean.optional().openapi({ description: "Filter on the staff switch.", example: "true" }),
-  dapat_dipesan: QueryBoolean.optional().openapi({ description: "Only slots that can (true) or cannot (false) be booked now.", example: "true" }),
+  ketersediaan: QueryBoolean.optional().openapi({ description: "Filter on the staff switch (true or false).", ...filterExamples("true") }),
+  dapat_dipesan: QueryBoolean.optional().openapi({
+    description: "Only slots that can (true) or cannot (false) be booked now.",
+    ...filterExamples("true"),
+  }),
 }).refine((q) => !q.dari || !q.sampai || q.dari <= q.sampai, {
   message: "dari must not be after sampai",
   path: ["dari"],
