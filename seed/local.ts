@@ -6,7 +6,8 @@
  * Runs on Node 22 with type stripping (`node seed/x.ts`): erasable TypeScript only.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -119,4 +120,27 @@ export async function startServer(options: StartOptions): Promise<LocalServer> {
   }
   await stop();
   throw new Error(`wrangler dev did not answer /health within 90 s:\n${output}`);
+}
+
+/** Whether something already listens on 127.0.0.1:port (a second `npm run dev`, say). */
+export async function isPortInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "EADDRINUSE" || error.code === "EACCES"));
+    probe.once("listening", () => probe.close(() => resolve(false)));
+    probe.listen(port, "127.0.0.1");
+  });
+}
+
+/** The first token in `.dev.vars`' API_TOKENS, or null when unset. */
+export function devToken(): string | null {
+  const devVars = path.join(ROOT, ".dev.vars");
+  if (!existsSync(devVars)) return null;
+  for (const line of readFileSync(devVars, "utf8").split(/\r?\n/)) {
+    const match = /^\s*API_TOKENS\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    const value = (match[1] ?? "").trim().replace(/^(["'])(.*)\1$/, "$2");
+    return value.split(",").map((t) => t.trim()).find((t) => t.length > 0) ?? null;
+  }
+  return null;
 }
