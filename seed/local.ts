@@ -83,6 +83,10 @@ export interface StartOptions {
 
 /** Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers. */
 export async function startServer(options: StartOptions): Promise<LocalServer> {
+  // Otherwise the /health probe below could find an older server on that port and report success.
+  if (await isPortInUse(options.port)) {
+    throw new Error(`Port ${options.port} is already in use; stop what is listening there first.`);
+  }
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
