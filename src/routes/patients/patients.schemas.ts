@@ -22,7 +22,7 @@ export const NomorTelepon = z
   .string()
   .trim()
   .max(30, "must be at most 30 characters")
-  .refine((value) => /^[+\d][\d\s().-]*$/.test(value) && PHONE_DIGITS.test(value.replace(/[\s().-]/g, "")), {
+  .refine((value) => /^[+(\d][\d\s().-]*$/.test(value) && PHONE_DIGITS.test(value.replace(/[\s().-]/g, "")), {
     message: "must be a phone number such as 081234567890 or +6281234567890",
   })
   .openapi({ example: "0812-3456-7890" });
