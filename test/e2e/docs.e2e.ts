@@ -86,11 +86,22 @@ async function execute(op: Locator): Promise<{ status: number; body: string; hea
   return { status, body, headers };
 }
 
+/**
+ * Types (or picks, for an enum) a parameter's value. A parameter with
+ * `examples` also has Swagger UI's examples drop-down (`.examples-select-element`):
+ * that one only pre-fills the field, so it is left alone.
+ */
 async function setParam(op: Locator, name: string, value: string): Promise<void> {
   const row = op.locator(`tr[data-param-name="${name}"]`);
-  const select = row.locator("select");
+  const select = row.locator("select:not(.examples-select-element)");
   if (await select.count()) await select.selectOption(value === "" ? { label: "--" } : value);
   else await row.locator("input").fill(value);
+}
+
+/** The query parameters Swagger UI put in the request URL it shows. */
+async function sentQuery(op: Locator): Promise<{ url: string; query: Record<string, string> }> {
+  const url = await op.locator(".request-url pre").innerText();
+  return { url, query: Object.fromEntries(new URL(url).searchParams) };
 }
 
 async function createSlots(server: TestServer) {
@@ -183,36 +194,44 @@ test("the /docs page works offline and its Try it out works", { timeout: 150_000
 
           const listOp = operationBlock(page, "Consultation slots", "listConsultationSlots");
 
-          await t.test(
-            "Try it out → Execute on GET /consultation-slots with the values the page pre-fills",
-            { todo: "the page pre-fills the optional filters with their examples, so Execute filters the list" },
-            async (t) => {
-              if (!rendered) return t.skip("the page did not render");
-              await tryItOut(listOp);
-              const result = await execute(listOp);
-              assert.equal(result.status, 200);
-              const ids = (JSON.parse(result.body).data as { id: number }[]).map((slot) => slot.id);
-              assert.deepEqual(ids, slots.map((slot) => slot.id), `request sent: ${await listOp.locator(".request-url pre").innerText()}`);
-            },
-          );
-
-          await t.test("Try it out → Execute on GET /consultation-slots renders 200 with the created slots", async (t) => {
+          await t.test("Try it out → Execute on GET /consultation-slots without touching the fields: 200 with the created slots", async (t) => {
             if (!rendered) return t.skip("the page did not render");
             await tryItOut(listOp);
-            // Clear the optional filters (Swagger UI pre-fills them with the examples).
-            for (const name of ["tanggal", "dari", "sampai", "ketersediaan", "dapat_dipesan"]) await setParam(listOp, name, "");
-            await setParam(listOp, "limit", "20");
-            await setParam(listOp, "offset", "0");
+            // The optional filters' first example is "No filter" (an empty value): nothing is pre-filled.
+            for (const name of ["tanggal", "dari", "sampai", "ketersediaan", "dapat_dipesan"]) {
+              const row = listOp.locator(`tr[data-param-name="${name}"]`);
+              const value = await row.locator("input, select:not(.examples-select-element)").first().inputValue();
+              assert.equal(value, "", `the ${name} filter is not pre-filled`);
+            }
             const result = await execute(listOp);
-            const requestUrl = await listOp.locator(".request-url pre").innerText();
-            assert.equal(result.status, 200, `status for ${requestUrl}: ${result.body}`);
+            const sent = await sentQuery(listOp);
+            assert.equal(result.status, 200, `status for ${sent.url}: ${result.body}`);
+            assert.deepEqual(Object.keys(sent.query).sort(), ["limit", "offset"], `no filter is sent: ${sent.url}`);
             const body = JSON.parse(result.body);
-            assert.equal(body.total, slots.length, `total for ${requestUrl}`);
+            assert.equal(body.total, slots.length, `total for ${sent.url}`);
             assert.deepEqual(
               body.data.map((slot: any) => [slot.id, slot.tanggal, slot.waktu, slot.kuota]),
               slots.map((slot) => [slot.id, slot.tanggal, slot.waktu, slot.kuota]),
             );
-            assert.equal(new URL(requestUrl).origin, server.url, "Try it out calls this server");
+            assert.equal(new URL(sent.url).origin, server.url, "Try it out calls this server");
+          });
+
+          await t.test("a filter typed in the page is sent and applied; cleared again, it is no longer sent", async (t) => {
+            if (!rendered) return t.skip("the page did not render");
+            await tryItOut(listOp);
+            await setParam(listOp, "tanggal", slots[1]!.tanggal);
+            const filtered = await execute(listOp);
+            const sent = await sentQuery(listOp);
+            assert.equal(filtered.status, 200, `status for ${sent.url}: ${filtered.body}`);
+            assert.equal(sent.query.tanggal, slots[1]!.tanggal, `the filter is in the request: ${sent.url}`);
+            assert.deepEqual(JSON.parse(filtered.body).data.map((slot: any) => slot.id), [slots[1]!.id], `slots for ${sent.url}`);
+
+            await setParam(listOp, "tanggal", "");
+            const all = await execute(listOp);
+            const again = await sentQuery(listOp);
+            assert.equal(all.status, 200, `status for ${again.url}: ${all.body}`);
+            assert.equal(again.query.tanggal, undefined, `a cleared filter is not sent: ${again.url}`);
+            assert.deepEqual(JSON.parse(all.body).data.map((slot: any) => slot.id), slots.map((slot) => slot.id), `slots for ${again.url}`);
           });
 
           await t.test("Authorize with the dev token, then create a patient from the page: 201", async (t) => {
@@ -260,6 +279,35 @@ test("the /docs page works offline and its Try it out works", { timeout: 150_000
               "the patient exists through the API",
             );
           });
+
+          await t.test(
+            "Execute on POST /reservations twice (two patients) with what the page pre-fills: both 201",
+            {
+              todo:
+                "the page pre-fills the optional Idempotency-Key header with its example, so the second booking is refused " +
+                "422 idempotency_key_reused (and that key stays taken for 24 h for everyone using the same token)",
+            },
+            async (t) => {
+              if (!rendered) return t.skip("the page did not render");
+              const bookOp = operationBlock(page, "Reservations", "bookReservation");
+              await tryItOut(bookOp);
+              const results: string[] = [];
+              for (const n of [1, 2]) {
+                const patient = await server.api("/patients", {
+                  method: "POST",
+                  auth: true,
+                  json: { nama: `Pasien Dokumen ${n}`, email: `pasien.dokumen.${n}.${Date.now()}@example.co.id`, nomor_telepon: `0812-5555-000${n}` },
+                });
+                assert.equal(patient.status, 201, describeBody(patient.body));
+                await bookOp.locator("textarea.body-param__text").fill(JSON.stringify({ patient_id: patient.body.id, consultation_slot_id: slots[0]!.id }));
+                const sent = page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/reservations");
+                const result = await execute(bookOp);
+                const key = (await sent).headers()["idempotency-key"];
+                results.push(`${result.status} (Idempotency-Key: ${key ?? "none"}) ${result.status === 201 ? "" : result.body.replace(/\s+/g, " ")}`.trim());
+              }
+              assert.deepEqual(results.map((r) => Number(r.slice(0, 3))), [201, 201], results.join(" | "));
+            },
+          );
 
           await t.test("no request left the server's origin during the whole session", () => {
             assert.ok(requests.length > 0);

@@ -5,6 +5,7 @@
  * Runs under `node --test` on Node 22 with type stripping: erasable TypeScript only.
  */
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from "playwright-core";
@@ -43,6 +44,15 @@ export interface TestServer {
   persistTo: string;
   /** fetch against the server; `auth: true` adds the staff token, a `json` body is serialised. */
   api(pathname: string, init?: ApiInit): Promise<ApiResponse>;
+  /**
+   * Stops the server process but keeps its data (D1 and Durable Objects in
+   * `persistTo`), and waits until the port is free: for tests of what clients
+   * do when the connection drops. `start()` brings it back.
+   */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port with the same data (after `halt()`; a running server is halted first). */
+  start(): Promise<void>;
+  /** Stops the server for good and removes its data. */
   stop(): Promise<void>;
 }
 
@@ -57,16 +67,28 @@ export interface ApiResponse {
   body: any;
 }
 
+/** A test server's process (null while halted) and its data directory. */
+interface ServerRecord {
+  local: LocalServer | null;
+  persistTo: string;
+}
+
+/** Kills wrangler and workerd, its child in the same process group (which may outlive wrangler itself). */
+function killProcessGroup(server: LocalServer): void {
+  try {
+    process.kill(-server.process.pid!, "SIGKILL");
+  } catch {
+    // the group is gone already (or was never one)
+    if (server.process.exitCode === null && server.process.signalCode === null) server.process.kill("SIGKILL");
+  }
+}
+
 // Safety net: whatever happens to the test (timeout, crash, Ctrl-C), no wrangler/workerd is left behind.
-const liveServers = new Map<LocalServer, string>();
+const liveServers = new Set<ServerRecord>();
 function killLiveServers(): void {
-  for (const [server, persistTo] of liveServers) {
-    try {
-      process.kill(-server.process.pid!, "SIGKILL");
-    } catch {
-      server.process.kill("SIGKILL");
-    }
-    rmSync(persistTo, { recursive: true, force: true });
+  for (const record of liveServers) {
+    if (record.local) killProcessGroup(record.local);
+    rmSync(record.persistTo, { recursive: true, force: true });
   }
   liveServers.clear();
 }
@@ -86,22 +108,35 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 export async function startTestServer(options: { port: number; vars?: Record<string, string> }): Promise<TestServer> {
   ensureDevVars();
   // startServer waits for /health: a server left over on the port would answer in place of the new one.
-  const busy = await fetch(`http://127.0.0.1:${options.port}/health`).then(
-    () => true,
-    () => false,
-  );
-  if (busy) throw new Error(`port ${options.port} is already in use: stop whatever listens there before running the e2e tests`);
+  if (await portAnswers(options.port)) {
+    throw new Error(`port ${options.port} is already in use: stop whatever listens there before running the e2e tests`);
+  }
   const persistTo = mkdtempSync(path.join(tmpdir(), "antrian-e2e-"));
-  let local: LocalServer;
+  const record: ServerRecord = { local: null, persistTo };
+  liveServers.add(record);
+  const launch = () => startServer({ port: options.port, persistTo, vars: { RATE_LIMIT: "off", ...options.vars } });
   try {
     applyMigrations({ persistTo }, { quiet: true });
-    local = await startServer({ port: options.port, persistTo, vars: { RATE_LIMIT: "off", ...options.vars } });
+    record.local = await launch();
   } catch (error) {
+    liveServers.delete(record);
     rmSync(persistTo, { recursive: true, force: true });
     throw error;
   }
-  liveServers.set(local, persistTo);
-  const url = local.url;
+  const url = record.local.url;
+  const halt = async () => {
+    const local = record.local;
+    if (!local) return;
+    record.local = null;
+    await local.stop();
+    // stop() gives up after 5 s: make sure nothing of it keeps the port or the data files.
+    killProcessGroup(local);
+    const deadline = Date.now() + 15_000;
+    while (await portAnswers(options.port)) {
+      if (Date.now() > deadline) throw new Error(`port ${options.port} still answers after the server was stopped`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   return {
     url,
     token: DEV_TOKEN,
@@ -125,12 +160,37 @@ export async function startTestServer(options: { port: number; vars?: Record<str
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
+    halt,
+    async start() {
+      await halt();
+      record.local = await launch();
+    },
     async stop() {
-      liveServers.delete(local);
-      await local.stop();
-      rmSync(persistTo, { recursive: true, force: true });
+      try {
+        await halt();
+      } finally {
+        liveServers.delete(record);
+        rmSync(persistTo, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.setTimeout(1000);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /** Runs `fn` with a fresh server and always stops it afterwards. */
