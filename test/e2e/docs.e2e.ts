@@ -282,11 +282,6 @@ test("the /docs page works offline and its Try it out works", { timeout: 150_000
 
           await t.test(
             "Execute on POST /reservations twice (two patients) with what the page pre-fills: both 201",
-            {
-              todo:
-                "the page pre-fills the optional Idempotency-Key header with its example, so the second booking is refused " +
-                "422 idempotency_key_reused (and that key stays taken for 24 h for everyone using the same token)",
-            },
             async (t) => {
               if (!rendered) return t.skip("the page did not render");
               const bookOp = operationBlock(page, "Reservations", "bookReservation");

@@ -38,10 +38,18 @@ export const IdempotencyHeaders = z.object({
     .optional()
     .openapi({
       // Hono hands header names to the validator in lower case; the document must use the same name.
-      param: { name: "idempotency-key", in: "header" },
+      // The first example is "no key": Swagger UI pre-fills the first one, and a pre-filled key
+      // would make every later booking from the docs page a 422 idempotency_key_reused.
+      param: {
+        name: "idempotency-key",
+        in: "header",
+        examples: {
+          none: { summary: "No key", value: "" },
+          sample: { summary: "Example", value: "5f1c2a9e-booking-siti-1" },
+        },
+      },
       description:
         "Repeating a booking with the same key and body within 24 hours replays the first answer (header Idempotent-Replayed: true) instead of booking again.",
-      example: "5f1c2a9e-booking-siti-1",
     }),
 });
 
