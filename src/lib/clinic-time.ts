@@ -27,7 +27,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 /** Now in the clinic as `YYYY-MM-DDTHH:MM`, comparable as a string with `tanggal + 'T' + waktu`. */
 export function clinicNow(timeZone: string, at: Date = new Date()): string {
   const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  // Intl does not pad years below 1000; the comparison with `tanggal` needs four digits.
+  return `${String(parts.year).padStart(4, "0")}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
 /** A slot whose start minute has been reached can no longer be booked. */

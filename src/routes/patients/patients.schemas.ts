@@ -9,6 +9,8 @@ export const Nama = z
   .trim()
   .min(1, "must not be empty")
   .max(100, "must be at most 100 characters")
+  // Control characters have no place in a name; NUL would also cut SQLite's length() short.
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
   .openapi({ example: "Siti Rahayu" });
 
 export const Email = z
