@@ -6,12 +6,14 @@
  *
  * Pure on purpose: no `node:` imports and no clock. `today` is passed in, so
  * the same options give the same rows anywhere — in the seed CLI (Node) and in
- * the tests (workerd). Only type imports from src/, which Node's type
- * stripping erases (a value import would need a `.ts` extension Node wants and
- * tsc refuses).
+ * the tests (workerd). Clinic time comes from src/lib/clinic-time.ts, which
+ * imports nothing; the `.ts` extension is what Node's type stripping needs.
  */
 import { Faker, base, en, id_ID } from "@faker-js/faker";
 import type { ReservationStatus } from "../src/db/schema";
+import { clinicNow, clinicTimeToUtc, isoNow } from "../src/lib/clinic-time.ts";
+
+export { clinicTimeToUtc };
 
 export interface SeedOptions {
   /** Faker seed: the same seed (and the same other options) gives the same data. */
@@ -578,41 +580,10 @@ function seconds(ms: number): number {
 
 /** ISO-8601 UTC to the second, like every timestamp in the API. */
 function iso(ms: number): string {
-  return new Date(seconds(ms)).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClock(timeZone: string, ms: number): number {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    formatters.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return Date.parse(`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00Z`);
-}
-
-/**
- * The UTC instant of a clinic wall-clock time. The same method as
- * src/lib/clinic-time.ts (not imported: see the note at the top of this file).
- */
-export function clinicTimeToUtc(tanggal: string, waktu: string, timeZone: string): Date {
-  const asIfUtc = Date.parse(`${tanggal}T${waktu}:00Z`);
-  let guess = asIfUtc;
-  for (let i = 0; i < 2; i++) guess = asIfUtc - (wallClock(timeZone, guess) - guess);
-  return new Date(guess);
+  return isoNow(new Date(seconds(ms)));
 }
 
 /** Today's date in the clinic (YYYY-MM-DD): what the CLI passes as `today`. */
 export function clinicToday(timeZone: string, at: Date): string {
-  return new Date(wallClock(timeZone, at.getTime())).toISOString().slice(0, 10);
+  return clinicNow(timeZone, at).slice(0, 10);
 }

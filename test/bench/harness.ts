@@ -6,10 +6,9 @@
  * Runs on Node 22 with type stripping: erasable TypeScript only.
  */
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, applyMigrations, ensureDevVars, startServer, type LocalServer } from "../../seed/local.ts";
+import { ROOT, applyMigrations, devToken, isPortInUse, ensureDevVars, startServer, type LocalServer } from "../../seed/local.ts";
 import { mapLimit } from "./load.ts";
 
 /** Ours to use; other people use 8000 and 8795–8799. */
@@ -89,33 +88,13 @@ export async function runAndExit(main: () => Promise<number>): Promise<never> {
   process.exit(interruptedWith ?? exitCode);
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
-  });
-}
 
 async function choosePort(requested: number | undefined): Promise<number> {
   if (requested !== undefined) return requested;
-  for (const port of PORTS) if (await portIsFree(port)) return port;
+  for (const port of PORTS) if (!(await isPortInUse(port))) return port;
   throw new Error(`ports ${PORTS.join(", ")} are all in use`);
 }
 
-/** The local token, from .dev.vars (API_TOKENS is comma-separated; the first one will do). */
-function devToken(): string {
-  const text = readFileSync(path.join(ROOT, ".dev.vars"), "utf8");
-  const line = text.split(/\r?\n/).find((l) => /^\s*API_TOKENS\s*=/.test(l));
-  const token = line
-    ?.slice(line.indexOf("=") + 1)
-    .trim()
-    .replace(/^["']|["']$/g, "")
-    .split(",")[0]
-    ?.trim();
-  if (!token) throw new Error(".dev.vars has no API_TOKENS");
-  return token;
-}
 
 export interface BenchServer {
   base: string;
@@ -144,6 +123,7 @@ export interface RequestLogLine {
 export async function startBenchServer(options: { port?: number | undefined; logName: string }): Promise<BenchServer> {
   if (ensureDevVars()) log("created .dev.vars from .dev.vars.example");
   const token = devToken();
+  if (!token) throw new Error(".dev.vars has no API_TOKENS");
   const port = await choosePort(options.port);
   stateDir = mkdtempSync(path.join(os.tmpdir(), "antrian-bench-"));
   log(`fresh state in ${stateDir}; applying migrations`);

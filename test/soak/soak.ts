@@ -28,11 +28,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, applyMigrations, d1Execute, ensureDevVars, startServer, type LocalServer } from "../../seed/local.ts";
+import { ROOT, applyMigrations, devToken, isPortInUse, d1Execute, ensureDevVars, startServer, type LocalServer } from "../../seed/local.ts";
 import { describe, Findings, makeClient, percentile, Recorder, type Answer, type Call } from "./client.ts";
 import { checkEverything, type CheckResult, type D1Patient, type D1Reservation, type D1Slot, type Snapshot } from "./invariants.ts";
 import { pickOperation, seededRng, World, type PatientModel } from "./workload.ts";
@@ -144,27 +143,7 @@ process.on("SIGINT", () => exitAfterCleanup(130, "interrupted: stopping the serv
 process.on("SIGTERM", () => exitAfterCleanup(143, "terminated: stopping the server"));
 setTimeout(() => exitAfterCleanup(2, `gave up after ${Math.round(DEADLINE_MS / 60_000)} minutes`), DEADLINE_MS).unref();
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
-  });
-}
 
-/** The local token, from .dev.vars (API_TOKENS is comma-separated; the first one will do). */
-function devToken(): string {
-  const text = readFileSync(path.join(ROOT, ".dev.vars"), "utf8");
-  const line = text.split(/\r?\n/).find((l) => /^\s*API_TOKENS\s*=/.test(l));
-  const token = line
-    ?.slice(line.indexOf("=") + 1)
-    .trim()
-    .replace(/^["']|["']$/g, "")
-    .split(",")[0]
-    ?.trim();
-  if (!token) throw new Error(".dev.vars has no API_TOKENS");
-  return token;
-}
 
 function captureServerOutput(s: LocalServer, file: string): void {
   serverLog = createWriteStream(file);
@@ -344,7 +323,8 @@ async function main(): Promise<number> {
   out(`== Antrian soak: ${DURATION_S} s, ${CONCURRENCY} workers, seed ${SEED}, port ${PORT}`);
   if (ensureDevVars()) log("created .dev.vars from .dev.vars.example");
   const token = devToken();
-  if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is in use; pass --port`);
+  if (!token) throw new Error(".dev.vars has no API_TOKENS");
+  if (await isPortInUse(PORT)) throw new Error(`port ${PORT} is in use; pass --port`);
 
   stateDir = mkdtempSync(path.join(os.tmpdir(), "antrian-soak-"));
   log(`state: ${stateDir}; applying migrations`);
