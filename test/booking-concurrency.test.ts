@@ -256,7 +256,7 @@ describe("the slot object's faults and memory", () => {
     expect(next.nomor_antrian).toBe(3);
   });
 
-  it("once a slot is full it refuses from memory, without a D1 query", async () => {
+  it("once a slot is full, closed or started it refuses from memory, without a D1 query", async () => {
     const slot = await createSlot({ kuota: 2 });
     const patients = await createPatients(4);
     await book(patients[0]!.id, slot.id);
@@ -284,6 +284,13 @@ describe("the slot object's faults and memory", () => {
     queries = 0;
     const closed = await book(patients[2]!.id, slot.id);
     expect((await json(closed)).code).toBe("slot_closed");
+    expect(queries).toBe(0);
+
+    // Moved to a start that has passed (staff may): refused from memory too.
+    await call("PATCH", `/consultation-slots/${slot.id}`, { body: { ketersediaan: true, tanggal: "2020-01-06" } });
+    queries = 0;
+    const past = await book(patients[2]!.id, slot.id);
+    expect((await json(past)).code).toBe("slot_in_past");
     expect(queries).toBe(0);
   });
 });
