@@ -99,13 +99,16 @@ export function createApp() {
       problem = error;
     } else if (error instanceof HTTPException) {
       // bearerAuth's 401 is already our problem response, with WWW-Authenticate.
-      if (error.status === 401) return error.getResponse();
+      if (error.status === 401) {
+        logError(c.get("requestId"), error, "unauthorized", 401);
+        return error.getResponse();
+      }
       const code = HTTP_EXCEPTION_CODES[error.status] ?? "internal_error";
       problem = new ApiError(code, HTTP_EXCEPTION_DETAILS[code] ?? PROBLEM_FALLBACK);
     } else {
       problem = new ApiError("internal_error", PROBLEM_FALLBACK);
     }
-    if (problem.status >= 500) logError(c.get("requestId"), error, problem.code);
+    logError(c.get("requestId"), error, problem.code, problem.status);
     for (const [name, value] of Object.entries(problem.options.headers ?? {})) c.header(name, value);
     c.header("Content-Type", "application/problem+json");
     return c.body(

@@ -101,7 +101,7 @@ describe("logs (SPEC §9)", () => {
     await book(patient.id, slot.id);
     await book(patient.id, slot.id); // 409 duplicate
     await book((await createPatient()).id, slot.id); // 409 full
-    await book(987_654_321, slot.id); // 422 patient_not_found (a D1 constraint failure)
+    await book(987_654_321, (await createSlot()).id); // 422 patient_not_found (a D1 constraint failure)
     await call("PATCH", `/patients/${patient.id}`, { body: { nomor_telepon: "bukan telepon" } }); // 422
     await call("DELETE", `/patients/${patient.id}`); // 409 pending
     // An unexpected failure: D1 gone for one request.
@@ -131,6 +131,13 @@ describe("logs (SPEC §9)", () => {
       expect(r.route).not.toMatch(/\d{3,}/);
     }
     const errors = records.filter((r) => r.type === "error");
-    expect(errors).toContainEqual(expect.objectContaining({ code: "internal_error", error: "Error" }));
+    expect(errors).toContainEqual(expect.objectContaining({ code: "internal_error", error: "Error", level: "error" }));
+    // One error line for every error answer, 4xx included, each with its class and code.
+    const answeredCodes = errors.map((r) => r.code);
+    for (const code of ["email_taken", "validation_failed", "malformed_json", "unsupported_media_type", "payload_too_large", "unauthorized", "not_found", "duplicate_reservation", "slot_full", "patient_not_found", "has_pending_reservations"]) {
+      expect(answeredCodes, code).toContain(code);
+    }
+    for (const r of errors) expect(typeof r.error).toBe("string");
+    expect(errors.length).toBe(requests.filter((r) => r.status >= 400).length);
   });
 });

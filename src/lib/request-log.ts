@@ -24,15 +24,22 @@ export const requestLog: MiddlewareHandler<AppBindings> = async (c, next) => {
   );
 };
 
-/** The log line for an error: its class and problem code, never its message (it may quote patient data). */
-export function logError(requestId: string | undefined, error: unknown, code: string): void {
-  console.error(
-    JSON.stringify({
-      level: "error",
-      type: "error",
-      request_id: requestId,
-      error: error instanceof Error ? error.name : typeof error,
-      code,
-    }),
-  );
+/**
+ * The log line for an error answer, 4xx and 5xx alike: its class and problem
+ * code, never its message (a D1 message quotes the bound parameters, i.e.
+ * patient data). 5xx are errors, 4xx warnings: the client's mistake or a refusal.
+ */
+export function logError(requestId: string | undefined, error: unknown, code: string, status: number): void {
+  // A string names the class of an error that was answered, not thrown (a slot refusal).
+  const errorClass = typeof error === "string" ? error : error instanceof Error ? error.name : typeof error;
+  const line = JSON.stringify({
+    level: status >= 500 ? "error" : "warn",
+    type: "error",
+    request_id: requestId,
+    status,
+    error: errorClass,
+    code,
+  });
+  if (status >= 500) console.error(line);
+  else console.warn(line);
 }

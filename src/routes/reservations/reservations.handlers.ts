@@ -2,6 +2,7 @@ import { createDb } from "../../db/client";
 import type { ReservationRow } from "../../db/schema";
 import { sha256Hex } from "../../lib/digest";
 import { ApiError, PROBLEMS, problemDocument } from "../../lib/problem";
+import { logError } from "../../lib/request-log";
 import type { AppRouteHandler } from "../../lib/types";
 import {
   claimIdempotencyKey,
@@ -106,7 +107,10 @@ export const create: AppRouteHandler<CreateRoute> = async (c) => {
         { headers: { "Retry-After": "1" } },
       );
     }
-    if (claim.state === "replay") return respond(claim.response, { "Idempotent-Replayed": "true" });
+    if (claim.state === "replay") {
+      logRefusal(c.get("requestId"), claim.response);
+      return respond(claim.response, { "Idempotent-Replayed": "true" });
+    }
   }
 
   let answer: Awaited<ReturnType<typeof book>>;
@@ -124,8 +128,15 @@ export const create: AppRouteHandler<CreateRoute> = async (c) => {
       await releaseIdempotencyKey(c.env.DB, tokenHash, key);
     }
   }
+  logRefusal(c.get("requestId"), answer);
   return respond(answer, answer.headers);
 };
+
+/** Refusals from the slot object are answers, not thrown errors: they get the same error log line. */
+function logRefusal(requestId: string, stored: StoredResponse): void {
+  if (stored.status < 400) return;
+  logError(requestId, "SlotRefusal", (JSON.parse(stored.body) as { code: string }).code, stored.status);
+}
 
 /**
  * The answer as stored for replay: an already-rendered body, so it is returned
