@@ -82,6 +82,21 @@ export function createApp() {
     }),
   );
 
+  app.use("*", async (c, next) => {
+    const type = c.req.header("Content-Type") ?? "";
+    if (/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      // JSON is UTF-8 (RFC 8259), whatever charset a client names; decoding leniently
+      // would store U+FFFD in place of invalid bytes instead of refusing them.
+      try {
+        new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        throw new ApiError("malformed_json", "The request body is not valid UTF-8; send JSON encoded as UTF-8.");
+      }
+    }
+    await next();
+  });
+
   app.route("/", service);
   app.route("/", slots);
   app.route("/", patients);

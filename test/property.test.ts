@@ -1537,7 +1537,8 @@ function reservationPatch(kind: "status" | "move"): Route {
       }
       const target = body.consultation_slot_id as number;
       if (target === current.consultation_slot_id) return ANY; // SPEC is silent on a move to the same slot
-      if (!PENDING.has(current.status)) {
+      // A called reservation is being served: moving it would let the new slot call it again (README).
+      if (!PENDING.has(current.status) || current.called_at !== null) {
         return byId(before.consultation_slots, target) ? refusal(409, ["invalid_transition"]) : refusal([409, 422], ["invalid_transition", "slot_not_found"]);
       }
       const codes = admissionRefusals(before, target, current.patient_id);

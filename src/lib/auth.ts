@@ -21,6 +21,21 @@ export function configuredTokens(secret: string | undefined): string[] {
 
 const CHALLENGE = 'Bearer realm="antrian"';
 
+/** Whether `token` is one of the configured ones. Every candidate is compared, so timing does not reveal which one matched. */
+export async function isStaffToken(token: string, tokens: string[]): Promise<boolean> {
+  let valid = false;
+  for (const candidate of tokens) {
+    if (await timingSafeEqual(candidate, token)) valid = true;
+  }
+  return valid;
+}
+
+/** The token of an `Authorization: Bearer …` header (scheme case-insensitive), or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^bearer +(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
 function unauthorized(): Response {
   return problemResponse(
     "unauthorized",
@@ -41,11 +56,7 @@ export const requireStaffToken: MiddlewareHandler<AppBindings> = async (c, next)
   const check = bearerAuth<AppBindings>({
     realm: "antrian",
     verifyToken: async (token, ctx) => {
-      let valid = false;
-      // Every configured token is compared, so timing does not reveal which one matched.
-      for (const candidate of tokens) {
-        if (await timingSafeEqual(candidate, token)) valid = true;
-      }
+      const valid = await isStaffToken(token, tokens);
       if (valid) ctx.set("tokenHash", await sha256Hex(token));
       return valid;
     },

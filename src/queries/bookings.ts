@@ -73,7 +73,7 @@ export async function insertBooking(
 }
 
 /**
- * Moves a pending reservation into slot `toSlotId` with a new number there. One
+ * Moves a pending reservation that has not been called into slot `toSlotId`, with a new number there. One
  * statement takes the new place and frees the old one, so the old place is only
  * freed once the new one is secured (rule 7).
  */
@@ -93,7 +93,7 @@ export async function moveBooking(
            nomor_antrian = (SELECT nomor_terakhir + 1 FROM consultation_slots WHERE id = ?1),
            called_at = NULL,
            updated_at = ?5
-         WHERE id = ?2 AND consultation_slot_id = ?3 AND status IN ('booked', 'checked_in')
+         WHERE id = ?2 AND consultation_slot_id = ?3 AND status IN ('booked', 'checked_in') AND called_at IS NULL
            AND EXISTS (SELECT 1 FROM consultation_slots s WHERE s.id = ?1 AND ${ADMISSION_GUARD.replace("?clinicNow", "?4")})
          RETURNING *`,
       )

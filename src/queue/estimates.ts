@@ -2,11 +2,12 @@
  * Where a waiting patient stands and when they are likely to be called (SPEC §10).
  * `posisi` counts the waiting reservations called before this one (0 = next).
  * The service time is learned from the real intervals between calls once three
- * patients were served; before that it is the slot's `durasi_menit`.
+ * patients were served (never below one minute); before that it is the slot's `durasi_menit`.
  */
 import { clinicTimeToUtc, isoNow } from "../lib/clinic-time";
 
 export const SERVED_BEFORE_LEARNING = 3;
+export const MIN_SERVICE_MINUTES = 1;
 
 export interface QueueTimings {
   tanggal: string;
@@ -22,7 +23,9 @@ export function averageServiceMinutes(t: QueueTimings): number {
   if (t.servedCount < SERVED_BEFORE_LEARNING || t.callTimes.length < 2) return t.durasi_menit;
   const times = t.callTimes.map((c) => Date.parse(c)).sort((a, b) => a - b);
   const span = times[times.length - 1]! - times[0]!;
-  return span / (times.length - 1) / 60_000;
+  // Calls clicked through in quick succession (or before the slot starts) would teach an
+  // average near zero and promise every waiting patient the same minute: a visit takes one at least.
+  return Math.max(MIN_SERVICE_MINUTES, span / (times.length - 1) / 60_000);
 }
 
 export function estimatedCall(t: QueueTimings, posisi: number, timeZone: string, now: Date = new Date()): string {

@@ -18,19 +18,32 @@ export const IdParams = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: 1, type: "integer" }),
 });
 
+const REPEATED = Symbol("repeated");
+
+/**
+ * A whole number in a query string: plain decimal digits, given once. z.coerce
+ * would read "1e1" as 10, "0x10" as 16 and "" as 0.
+ */
+export function queryInteger(min: number, max: number, digits: RegExp = /^\d+$/) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    (value) => (Array.isArray(value) ? REPEATED : typeof value === "string" && digits.test(value) ? Number(value) : value),
+    z
+      .number({ error: (issue) => (issue.input === REPEATED ? "must be given once" : message) })
+      .int(message)
+      .min(min, message)
+      .max(max, message),
+  );
+}
+
+/** An id in a query filter: a positive integer in plain decimal digits. */
+export const QueryId = queryInteger(1, Number.MAX_SAFE_INTEGER, DECIMAL_ID);
+
 export const PaginationQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
+  limit: queryInteger(1, 100)
     .default(20)
     .openapi({ description: "Page size, 1–100.", example: 20, type: "integer" }),
-  offset: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
+  offset: queryInteger(0, Number.MAX_SAFE_INTEGER)
     .default(0)
     .openapi({ description: "How many items to skip.", example: 0, type: "integer" }),
 });
@@ -43,7 +56,7 @@ export const QueryBoolean = z
 /** A real calendar date `YYYY-MM-DD`. */
 export const CalendarDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD")
+  .regex(/^(?!0000)\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD")
   .refine((value) => {
     const date = new Date(`${value}T00:00:00Z`);
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);

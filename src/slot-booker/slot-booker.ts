@@ -134,6 +134,13 @@ export class SlotBooker extends DurableObject<Env> {
             `Reservation ${reservationId} is ${current.status}; only a booked or checked-in reservation can move to another slot.`,
           );
         }
+        if (current.called_at !== null) {
+          // Moving the patient being served would let the new slot call them a second time.
+          return refuse(
+            "invalid_transition",
+            `Reservation ${reservationId} has already been called in consultation slot ${current.consultation_slot_id}; a called reservation cannot move.`,
+          );
+        }
         const state = await this.#load(slotId);
         if (!state) return refuse("slot_not_found", `Consultation slot ${slotId} does not exist.`);
         const refusal = this.#refuseAdmission(state, current.patient_id);

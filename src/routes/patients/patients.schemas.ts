@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { filterExamples, PaginationQuery, Timestamp } from "../common.schemas";
 
 /** Indonesian mobile/landline forms (08…, +62…, 62…) or any E.164 number; spaces, dashes, dots and brackets allowed. */
-const PHONE_DIGITS = /^(?:(?:\+?62|0)[1-9]\d{6,12}|\+[1-9]\d{7,14})$/;
+const PHONE_DIGITS = /^(?:(?:\+?62|0)[1-9]\d{6,12}|\+(?!62)[1-9]\d{7,14})$/;
 
 export const Nama = z
   .string()
@@ -24,9 +24,11 @@ export const NomorTelepon = z
   .string()
   .trim()
   .max(30, "must be at most 30 characters")
-  .refine((value) => /^[+(\d][\d\s().-]*$/.test(value) && PHONE_DIGITS.test(value.replace(/[\s().-]/g, "")), {
-    message: "must be a phone number such as 081234567890 or +6281234567890",
-  })
+  .refine(
+    (value) =>
+      /^[+(\d][\d\s().-]*$/.test(value) && !/([\s.-])\1/.test(value) && PHONE_DIGITS.test(value.replace(/[\s().-]/g, "")),
+    { message: "must be a phone number such as 081234567890 or +6281234567890" },
+  )
   .openapi({ example: "0812-3456-7890" });
 
 export const PatientInput = z
@@ -62,7 +64,9 @@ export const PatientSchema = z
 export const PatientListQuery = PaginationQuery.extend({
   q: z
     .string()
-    .max(100)
+    .max(100, "must be at most 100 characters")
+    // A NUL would cut SQLite's LIKE pattern short and match every patient.
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
     .optional()
     .openapi({ description: "Substring of nama, email or nomor_telepon (case-insensitive).", ...filterExamples("siti") }),
 });

@@ -2,6 +2,7 @@ import { createDb } from "../../db/client";
 import { ApiError } from "../../lib/problem";
 import type { AppRouteHandler } from "../../lib/types";
 import { describeReservations } from "../../queries/reservations";
+import { slotExists } from "../../queries/bookings";
 import { findSlot } from "../../queries/slots";
 import { slotBooker } from "../../slot-booker/slot-booker";
 import { clinicNow } from "../../lib/clinic-time";
@@ -27,6 +28,7 @@ export const next: AppRouteHandler<NextRoute> = async (c) => {
 
 export const live: AppRouteHandler<LiveRoute> = async (c) => {
   const { id } = c.req.valid("param");
+  if (!(await slotExists(c.env.DB, id))) throw new ApiError("not_found", `Consultation slot ${id} does not exist.`);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError("upgrade_required", "This is a WebSocket: connect with Upgrade: websocket (see /display/{id} for a ready-made screen).", {
       headers: { Upgrade: "websocket" },
@@ -35,6 +37,7 @@ export const live: AppRouteHandler<LiveRoute> = async (c) => {
   const url = new URL("https://slot-booker/live");
   url.searchParams.set("slot", String(id));
   const response = await slotBooker(c.env, id).fetch(new Request(url, { headers: c.req.raw.headers }));
+  // Deleted in between: the object found no slot either.
   if (response.status === 404) throw new ApiError("not_found", `Consultation slot ${id} does not exist.`);
   return response as never;
 };

@@ -29,6 +29,7 @@ export const next = createRoute({
     "Calls the lowest-numbered pending reservation after the current one; the one served until now becomes `served` (unless staff already gave it a final status). The called reservation keeps its status while it is served. Concurrent calls never skip or repeat a number.",
   tags,
   ...staffOnly,
+  // Takes no body: one that is sent anyway is ignored, as on a GET.
   request: { params: IdParams },
   responses: {
     200: jsonContent(ReservationSchema, "The reservation now being served"),
@@ -61,7 +62,10 @@ export const display = createRoute({
   tags,
   request: { params: IdParams },
   responses: {
-    200: { description: "The page", content: { "text/html": { schema: z.string() } } },
+    200: {
+      description: "The page",
+      content: { "text/html": { schema: z.string().openapi({ example: '<!doctype html><html lang="id">…</html>' }) } },
+    },
     ...errorResponses({ id: true }),
   },
 });

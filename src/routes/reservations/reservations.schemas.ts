@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { RESERVATION_STATUSES } from "../../db/schema";
-import { filterExamples, PaginationQuery, Timestamp } from "../common.schemas";
+import { filterExamples, PaginationQuery, QueryId, Timestamp } from "../common.schemas";
 
 const ReferenceId = (what: string) =>
   z
@@ -8,8 +8,6 @@ const ReferenceId = (what: string) =>
     .int(`must be the integer id of a ${what}`)
     .positive(`must be the integer id of a ${what}`)
     .max(Number.MAX_SAFE_INTEGER, `must be the integer id of a ${what}`);
-
-const QueryId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 const Status = z.enum(RESERVATION_STATUSES, { error: `must be one of ${RESERVATION_STATUSES.join(", ")}` });
 
@@ -25,8 +23,16 @@ export const ReservationPatch = z
     status: Status.optional().openapi({ example: "checked_in" }),
     consultation_slot_id: ReferenceId("consultation slot").optional().openapi({ example: 2 }),
   })
-  .refine((body) => (body.status === undefined) !== (body.consultation_slot_id === undefined), {
-    message: "send either status (to change the status) or consultation_slot_id (to move to another slot), not both",
+  .superRefine((body, ctx) => {
+    const sent = [body.status, body.consultation_slot_id].filter((v) => v !== undefined).length;
+    if (sent === 1) return;
+    ctx.addIssue({
+      code: "custom",
+      message:
+        sent === 0
+          ? "send status (to change the status) or consultation_slot_id (to move to another slot)"
+          : "send status or consultation_slot_id, not both: change the status and move in two requests",
+    });
   })
   .openapi("ReservationPatch", { example: { status: "checked_in" } });
 
