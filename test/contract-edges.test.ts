@@ -85,7 +85,7 @@ describe("the queue (§10)", () => {
   it("calls clicked through in one go never teach an average below a minute", () => {
     const t = "2027-01-04T02:00:00Z";
     expect(
-      averageServiceMinutes({ tanggal: "2027-01-04", waktu: "09:00", durasi_menit: 15, callTimes: [t, t, t, t], servedCount: 3 }),
+      averageServiceMinutes({ tanggal: "2027-01-04", waktu: "09:00", durasi_menit: 15, calls: { count: 4, first: t, last: t }, servedCount: 3 }),
     ).toBe(1);
   });
 

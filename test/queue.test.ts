@@ -101,15 +101,16 @@ describe("calling the next patient", () => {
 describe("posisi and estimasi_dilayani", () => {
   it("pure estimate: durasi_menit until three were served, then the real intervals between calls", () => {
     const base = { tanggal: "2027-01-04", waktu: "09:00", durasi_menit: 10 };
-    const calls = ["2027-01-04T02:00:00Z", "2027-01-04T02:06:00Z", "2027-01-04T02:12:00Z", "2027-01-04T02:18:00Z"];
-    expect(averageServiceMinutes({ ...base, callTimes: calls, servedCount: 2 })).toBe(10);
-    expect(averageServiceMinutes({ ...base, callTimes: calls, servedCount: 3 })).toBe(6);
+    // Four calls, 6 minutes apart.
+    const calls = { count: 4, first: "2027-01-04T02:00:00Z", last: "2027-01-04T02:18:00Z" };
+    expect(averageServiceMinutes({ ...base, calls, servedCount: 2 })).toBe(10);
+    expect(averageServiceMinutes({ ...base, calls, servedCount: 3 })).toBe(6);
     // Before the slot starts (09:00 WIB = 02:00Z) the estimate counts from the start…
     const early = new Date("2027-01-04T01:00:00Z");
-    expect(estimatedCall({ ...base, callTimes: [], servedCount: 0 }, 2, "Asia/Jakarta", early)).toBe("2027-01-04T02:20:00Z");
+    expect(estimatedCall({ ...base, calls: { count: 0, first: null, last: null }, servedCount: 0 }, 2, "Asia/Jakarta", early)).toBe("2027-01-04T02:20:00Z");
     // …and once it has started, from now.
     const during = new Date("2027-01-04T02:30:00Z");
-    expect(estimatedCall({ ...base, callTimes: calls, servedCount: 3 }, 2, "Asia/Jakarta", during)).toBe("2027-01-04T02:42:00Z");
+    expect(estimatedCall({ ...base, calls, servedCount: 3 }, 2, "Asia/Jakarta", during)).toBe("2027-01-04T02:42:00Z");
   });
 
   it("waiting reservations show their place and a time; called, served and cancelled ones show null", async () => {

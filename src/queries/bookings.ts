@@ -6,6 +6,8 @@
  * much but never admit too much.
  */
 import type { ConsultationSlotRow, ReservationRow, ReservationStatus } from "../db/schema";
+import type { CallHistory } from "../queue/estimates";
+import { CALL_HISTORY_SQL, callHistoryOf, type CallHistoryRow } from "./queue";
 
 /** What the slot object keeps in memory, loaded from D1 on first use. */
 export interface SlotSnapshot {
@@ -45,11 +47,21 @@ const BUMP_NOMOR_TERAKHIR = `UPDATE consultation_slots
   SET nomor_terakhir = max(nomor_terakhir, coalesce((SELECT max(nomor_antrian) FROM reservations WHERE consultation_slot_id = ?1), 0))
   WHERE id = ?1`;
 
+/** Where a new booking stands in its slot's queue, read in the same batch that wrote it. */
+export interface PlaceInQueue {
+  /** Waiting reservations (pending, not yet called) with a lower number: the new one's `posisi`. */
+  ahead: number;
+  servedCount: number;
+  calls: CallHistory;
+}
+
 /**
  * Books a place: the number is the slot row's `nomor_terakhir + 1`, read inside
  * the same batch that raises it; the insert only happens while the guard holds.
- * Returns null when the guard refused (the caller's view of the slot was stale).
- * A duplicate patient or a missing patient fails a constraint and throws.
+ * The batch also reads where the new reservation stands in the queue, so the
+ * answer needs no second round trip. Returns null when the guard refused (the
+ * caller's view of the slot was stale). A duplicate patient or a missing
+ * patient fails a constraint and throws.
  */
 export async function insertBooking(
   d1: D1Database,
@@ -57,8 +69,8 @@ export async function insertBooking(
   patientId: number,
   clinicNow: string,
   now: string,
-): Promise<ReservationRow | null> {
-  const [inserted] = await d1.batch([
+): Promise<{ reservation: ReservationRow; place: PlaceInQueue } | null> {
+  const [inserted, , place, calls] = await d1.batch([
     d1
       .prepare(
         `INSERT INTO reservations (patient_id, consultation_slot_id, nomor_antrian, status, created_at, updated_at)
@@ -68,8 +80,28 @@ export async function insertBooking(
       )
       .bind(slotId, patientId, clinicNow, now),
     d1.prepare(BUMP_NOMOR_TERAKHIR).bind(slotId),
+    d1
+      .prepare(
+        `SELECT
+           (SELECT count(*) FROM reservations r WHERE r.consultation_slot_id = s.id AND r.status IN ('booked', 'checked_in')
+              AND r.called_at IS NULL AND r.nomor_antrian < s.nomor_terakhir) AS ahead,
+           (SELECT count(*) FROM reservations r WHERE r.consultation_slot_id = s.id AND r.status = 'served') AS served
+         FROM consultation_slots s WHERE s.id = ?1`,
+      )
+      .bind(slotId),
+    d1.prepare(CALL_HISTORY_SQL).bind(slotId),
   ]);
-  return ((inserted?.results[0] ?? null) as ReservationRow | null);
+  const reservation = (inserted?.results[0] ?? null) as ReservationRow | null;
+  if (!reservation) return null;
+  const counts = place?.results[0] as { ahead: number; served: number } | undefined;
+  return {
+    reservation,
+    place: {
+      ahead: counts?.ahead ?? 0,
+      servedCount: counts?.served ?? 0,
+      calls: callHistoryOf(calls?.results[0] as CallHistoryRow | undefined),
+    },
+  };
 }
 
 /**

@@ -3,13 +3,28 @@
  * writes here (calls), one at a time; status reads are single consistent batches.
  */
 import type { ReservationRow } from "../db/schema";
+import type { CallHistory } from "../queue/estimates";
+
+/** The calls of slot ?1: how many, the first and the last. */
+export const CALL_HISTORY_SQL =
+  "SELECT count(called_at) AS calls, min(called_at) AS first_call, max(called_at) AS last_call FROM reservations WHERE consultation_slot_id = ?1";
+
+export interface CallHistoryRow {
+  calls: number;
+  first_call: string | null;
+  last_call: string | null;
+}
+
+export function callHistoryOf(row: CallHistoryRow | undefined): CallHistory {
+  return { count: row?.calls ?? 0, first: row?.first_call ?? null, last: row?.last_call ?? null };
+}
 
 export interface QueueFacts {
   slot: { id: number; kuota: number; nomor_terakhir: number; sedang_dilayani: number | null; tanggal: string; waktu: string; durasi_menit: number; updated_at: string };
   terisi: number;
   /** Numbers of pending reservations not yet called, in the order they will be called. */
   waiting: number[];
-  callTimes: string[];
+  calls: CallHistory;
   servedCount: number;
   lastReservationChange: string | null;
 }
@@ -37,7 +52,7 @@ export async function loadQueueFacts(d1: D1Database, slotId: number): Promise<Qu
          ORDER BY nomor_antrian`,
       )
       .bind(slotId),
-    d1.prepare("SELECT called_at FROM reservations WHERE consultation_slot_id = ?1 AND called_at IS NOT NULL").bind(slotId),
+    d1.prepare(CALL_HISTORY_SQL).bind(slotId),
   ]);
   const slotRow = slot?.results[0] as QueueFacts["slot"] | undefined;
   if (!slotRow) return null;
@@ -48,7 +63,7 @@ export async function loadQueueFacts(d1: D1Database, slotId: number): Promise<Qu
     servedCount: count?.served ?? 0,
     lastReservationChange: count?.last_change ?? null,
     waiting: ((waiting?.results ?? []) as { nomor_antrian: number }[]).map((r) => r.nomor_antrian),
-    callTimes: ((calls?.results ?? []) as { called_at: string }[]).map((r) => r.called_at),
+    calls: callHistoryOf(calls?.results[0] as CallHistoryRow | undefined),
   };
 }
 

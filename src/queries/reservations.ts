@@ -97,16 +97,26 @@ export async function queueTimingsOfSlots(db: Database, slotIds: number[]) {
       )
       .orderBy(asc(reservations.consultation_slot_id), asc(reservations.nomor_antrian)),
     db
-      .select({ slotId: reservations.consultation_slot_id, called_at: reservations.called_at })
+      .select({
+        slotId: reservations.consultation_slot_id,
+        count: sql<number>`count(${reservations.called_at})`.mapWith(Number),
+        first: sql<string | null>`min(${reservations.called_at})`,
+        last: sql<string | null>`max(${reservations.called_at})`,
+      })
       .from(reservations)
-      .where(and(inArray(reservations.consultation_slot_id, slotIds), sql`${reservations.called_at} IS NOT NULL`)),
+      .where(inArray(reservations.consultation_slot_id, slotIds))
+      .groupBy(reservations.consultation_slot_id),
   ]);
   const bySlot = new Map<number, QueueTimings & { waiting: number[] }>();
   for (const s of slots) {
-    bySlot.set(s.id, { tanggal: s.tanggal, waktu: s.waktu, durasi_menit: s.durasi_menit, servedCount: s.served, callTimes: [], waiting: [] });
+    const noCalls = { count: 0, first: null, last: null };
+    bySlot.set(s.id, { tanggal: s.tanggal, waktu: s.waktu, durasi_menit: s.durasi_menit, servedCount: s.served, calls: noCalls, waiting: [] });
   }
   for (const w of waiting) bySlot.get(w.slotId)?.waiting.push(w.id);
-  for (const c of calls) if (c.called_at) bySlot.get(c.slotId)?.callTimes.push(c.called_at);
+  for (const { slotId, ...history } of calls) {
+    const slot = bySlot.get(slotId);
+    if (slot) slot.calls = history;
+  }
   return bySlot;
 }
 

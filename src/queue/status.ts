@@ -22,10 +22,10 @@ export function queueStatus(facts: QueueFacts): QueueStatus {
     tanggal: slot.tanggal,
     waktu: slot.waktu,
     durasi_menit: slot.durasi_menit,
-    callTimes: facts.callTimes,
+    calls: facts.calls,
     servedCount: facts.servedCount,
   });
-  const changes = [slot.updated_at, facts.lastReservationChange, ...facts.callTimes].filter((t): t is string => t !== null);
+  const changes = [slot.updated_at, facts.lastReservationChange, facts.calls.last].filter((t): t is string => t !== null);
   return {
     consultation_slot_id: slot.id,
     kuota: slot.kuota,

@@ -30,9 +30,17 @@ import {
   type SlotSnapshot,
 } from "../queries/bookings";
 import { findNextToCall, loadQueueFacts, recordCall } from "../queries/queue";
+import type { QueueTimings } from "../queue/estimates";
 import { queueStatus, type QueueStatus } from "../queue/status";
 import { canTransition, holdsPlace, isPending } from "./reservation-status";
 import type { Outcome, RefusalCode } from "./outcome";
+
+/** A new booking and where it stands in the queue: enough to answer without reading D1 again. */
+export interface BookedPlace {
+  reservation: ReservationRow;
+  posisi: number;
+  timings: QueueTimings;
+}
 
 interface SlotState {
   slot: ConsultationSlotRow;
@@ -92,7 +100,7 @@ export class SlotBooker extends DurableObject<Env> {
   }
 
   /** Books a place for a patient; the object assigns the queue number. */
-  async book(slotId: number, patientId: number): Promise<Outcome<ReservationRow>> {
+  async book(slotId: number, patientId: number): Promise<Outcome<BookedPlace>> {
     return this.#serially(async () => {
       // Two tries: the first may run on a stale memory that D1's guard corrects.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -100,19 +108,24 @@ export class SlotBooker extends DurableObject<Env> {
         if (!state) return refuse("slot_not_found", `Consultation slot ${slotId} does not exist.`);
         const refusal = this.#refuseAdmission(state, patientId);
         if (refusal) return refusal;
-        let row: ReservationRow | null;
+        let booked: Awaited<ReturnType<typeof insertBooking>>;
         try {
-          row = await insertBooking(this.env.DB, slotId, patientId, clinicNow(this.#timeZone), isoNow());
+          booked = await insertBooking(this.env.DB, slotId, patientId, clinicNow(this.#timeZone), isoNow());
         } catch (error) {
           const known = await this.#explainConstraint(error, slotId, patientId);
           if (known) return known;
           throw error;
         }
-        if (row) {
+        if (booked) {
+          const { reservation, place } = booked;
           state.holders.add(patientId);
-          state.slot.nomor_terakhir = Math.max(state.slot.nomor_terakhir, row.nomor_antrian);
+          state.slot.nomor_terakhir = Math.max(state.slot.nomor_terakhir, reservation.nomor_antrian);
           await this.#announce(slotId);
-          return { ok: true, value: row };
+          const { tanggal, waktu, durasi_menit } = state.slot;
+          return {
+            ok: true,
+            value: { reservation, posisi: place.ahead, timings: { tanggal, waktu, durasi_menit, servedCount: place.servedCount, calls: place.calls } },
+          };
         }
         this.#state = null;
       }

@@ -10,7 +10,8 @@ import {
   releaseIdempotencyKey,
   type StoredResponse,
 } from "../../queries/idempotency";
-import { describeReservations, findReservation, listReservationRows } from "../../queries/reservations";
+import { describeReservations, findReservation, listReservationRows, toReservationView } from "../../queries/reservations";
+import { estimatedCall } from "../../queue/estimates";
 import type { Outcome } from "../../slot-booker/outcome";
 import { slotBooker, type SlotBooker } from "../../slot-booker/slot-booker";
 import { unwrap } from "../outcome";
@@ -69,7 +70,8 @@ export const get: AppRouteHandler<GetRoute> = async (c) => {
 async function book(env: Env, patientId: number, slotId: number): Promise<StoredResponse & { headers: Record<string, string> }> {
   const outcome = await slotBooker(env, slotId).book(slotId, patientId);
   if (outcome.ok) {
-    const view = await describe(env, outcome.value);
+    const { reservation, posisi, timings } = outcome.value;
+    const view = toReservationView(reservation, posisi, estimatedCall(timings, posisi, timeZone(env)));
     return { status: 201, body: JSON.stringify(view), location: `/reservations/${view.id}`, headers: {} };
   }
   if (outcome.code === "moved") throw new Error("a booking cannot move");
