@@ -303,12 +303,16 @@ function checkReservationView(w: World, a: Answer, json: any, expect: Partial<Re
   return true;
 }
 
+/** Whether queue/next called this reservation in its current slot (or may have: a call went unanswered). */
+function calledInItsSlot(w: World, r: ReservationModel): boolean {
+  const called = r.calledIn.has(r.slotId) || w.calls.get(r.slotId)?.has(r.nomor) === true;
+  return called || w.slotById.get(r.slotId)?.callUncertain === true;
+}
+
 /** Statuses D1 may hold for a reservation the client last set to `r.status` (a called one may have been served by the next call). */
 export function allowedStatuses(w: World, r: ReservationModel): Status[] {
   const allowed: Status[] = [r.status];
-  const slot = w.slotById.get(r.slotId);
-  const called = r.calledIn.has(r.slotId) || w.calls.get(r.slotId)?.has(r.nomor) === true;
-  if (isPending(r.status) && (called || slot?.callUncertain)) allowed.push("served");
+  if (isPending(r.status) && calledInItsSlot(w, r)) allowed.push("served");
   return allowed;
 }
 
@@ -326,13 +330,19 @@ function goneAfterUnknownOutcome(w: World, r: ReservationModel, a: Answer): bool
  * a called reservation while a worker changes it. Reads the reservation back
  * (still holding it) and accepts the refusal only if the queue served it.
  */
-async function servedByTheQueue(w: World, r: ReservationModel): Promise<boolean> {
+async function reachedByTheQueue(w: World, r: ReservationModel): Promise<boolean> {
   const slot = w.slotById.get(r.slotId);
   if (!slot || slot.callsSent === 0 || !isPending(r.status)) return false;
   const a = await w.call("get_reservation", "GET", `/reservations/${r.id}`);
   if (a.status === 200 && a.json?.status === "served" && a.json.consultation_slot_id === r.slotId) {
     r.status = "served";
     r.history.push(`served by a queue call (read back, ${a.requestId})`);
+    return true;
+  }
+  // Called by a queue/next whose answer has not reached its worker yet: pending, but no longer waiting.
+  if (a.status === 200 && isPending(a.json?.status) && a.json.posisi === null && a.json.consultation_slot_id === r.slotId) {
+    r.calledIn.add(r.slotId);
+    r.history.push(`called by a concurrent queue call (read back, ${a.requestId})`);
     return true;
   }
   return false;
@@ -453,7 +463,7 @@ export async function opStatus(w: World, cancel: boolean): Promise<void> {
       return;
     }
     if (a.status === 409 && a.code === "invalid_transition") {
-      if (legal && !(await servedByTheQueue(w, r))) {
+      if (legal && !(await reachedByTheQueue(w, r))) {
         w.unexpected(a, `reservation is ${before} (as last set by this client): ${before} → ${target} is allowed`);
       }
       return;
@@ -498,7 +508,9 @@ export async function opMove(w: World): Promise<void> {
     if (a.status === 409) {
       const allowed = !target.ketersediaan ? ["slot_closed"] : target.past ? ["slot_in_past"] : ["slot_full", "duplicate_reservation"];
       if (a.code === "invalid_transition") {
-        if (!(await servedByTheQueue(w, r))) w.unexpected(a, `reservation is ${r.status} (as last set by this client): it may move`);
+        // A called reservation is being served and may not move (README); nor may one the queue served since.
+        if (calledInItsSlot(w, r)) return;
+        if (!(await reachedByTheQueue(w, r))) w.unexpected(a, `reservation is ${r.status} (as last set by this client), not called: it may move`);
       } else if (!allowed.includes(a.code ?? "")) {
         w.unexpected(a, `move refused with ${a.code}, expected one of ${allowed.join(", ")}`);
       }
