@@ -334,3 +334,22 @@ describe("Idempotency-Key (SPEC §5)", () => {
     await expectProblem(await book(b!.id, slot.id, { "Idempotency-Key": "k".repeat(256) }), 422, "validation_failed");
   });
 });
+
+describe("Idempotency-Key housekeeping", () => {
+  it("the daily cron deletes keys older than 24 hours and keeps the rest", async () => {
+    const { default: worker } = await import("../src/index");
+    const { createScheduledController, createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+    const { env } = await import("cloudflare:workers");
+    const old = new Date(Date.now() - 25 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (token_hash, idempotency_key, request_hash, response_status, response_body, created_at) VALUES ('t', 'old', 'h', 201, '{}', ?), ('t', 'new', 'h', 201, '{}', strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+    )
+      .bind(old)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController(), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const { results } = await env.DB.prepare("SELECT idempotency_key FROM idempotency_keys WHERE token_hash = 't'").all<{ idempotency_key: string }>();
+    expect(results.map((r) => r.idempotency_key)).toEqual(["new"]);
+  });
+});

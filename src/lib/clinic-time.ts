@@ -52,12 +52,3 @@ export function clinicTimeToUtc(tanggal: string, waktu: string, timeZone: string
 export function isoNow(at: Date = new Date()): string {
   return at.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
-
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
