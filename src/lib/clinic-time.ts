@@ -4,6 +4,11 @@
  * CLINIC_TIMEZONE (Asia/Jakarta by default), never the server's UTC.
  */
 
+/** The clinic's time zone: the CLINIC_TIMEZONE var, Asia/Jakarta (WIB) when unset. */
+export function clinicTimeZone(env: Pick<Env, "CLINIC_TIMEZONE">): string {
+  return env.CLINIC_TIMEZONE || "Asia/Jakarta";
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {

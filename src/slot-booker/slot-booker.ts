@@ -14,7 +14,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ConsultationSlotRow, ReservationRow, ReservationStatus } from "../db/schema";
-import { clinicNow, isoNow, slotHasStarted } from "../lib/clinic-time";
+import { clinicNow, clinicTimeZone, isoNow, slotHasStarted } from "../lib/clinic-time";
 import { constraintViolated } from "../db/client";
 import {
   deleteReservationRow,
@@ -71,7 +71,7 @@ export class SlotBooker extends DurableObject<Env> {
   }
 
   get #timeZone(): string {
-    return this.env.CLINIC_TIMEZONE || "Asia/Jakarta";
+    return clinicTimeZone(this.env);
   }
 
   async #load(slotId: number): Promise<SlotState | null> {

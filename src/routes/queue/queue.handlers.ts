@@ -5,14 +5,11 @@ import { describeReservations } from "../../queries/reservations";
 import { slotExists } from "../../queries/bookings";
 import { findSlot } from "../../queries/slots";
 import { slotBooker } from "../../slot-booker/slot-booker";
-import { clinicNow } from "../../lib/clinic-time";
+import { clinicNow, clinicTimeZone } from "../../lib/clinic-time";
 import { unwrap } from "../outcome";
 import { displayPage } from "./display-page";
 import type { DisplayRoute, LiveRoute, NextRoute, StatusRoute } from "./queue.routes";
 
-function timeZone(env: Env): string {
-  return env.CLINIC_TIMEZONE || "Asia/Jakarta";
-}
 
 export const status: AppRouteHandler<StatusRoute> = async (c) => {
   const { id } = c.req.valid("param");
@@ -22,7 +19,7 @@ export const status: AppRouteHandler<StatusRoute> = async (c) => {
 export const next: AppRouteHandler<NextRoute> = async (c) => {
   const { id } = c.req.valid("param");
   const called = unwrap(await slotBooker(c.env, id).callNext(id));
-  const [view] = await describeReservations(createDb(c.env.DB), [called], timeZone(c.env));
+  const [view] = await describeReservations(createDb(c.env.DB), [called], clinicTimeZone(c.env));
   return c.json(view!, 200);
 };
 
@@ -44,7 +41,7 @@ export const live: AppRouteHandler<LiveRoute> = async (c) => {
 
 export const display: AppRouteHandler<DisplayRoute> = async (c) => {
   const { id } = c.req.valid("param");
-  const slot = await findSlot(createDb(c.env.DB), id, clinicNow(timeZone(c.env)));
+  const slot = await findSlot(createDb(c.env.DB), id, clinicNow(clinicTimeZone(c.env)));
   if (!slot) throw new ApiError("not_found", `Consultation slot ${id} does not exist.`);
-  return c.html(displayPage(slot, timeZone(c.env)), 200);
+  return c.html(displayPage(slot, clinicTimeZone(c.env)), 200);
 };

@@ -1,5 +1,6 @@
 import { createDb } from "../../db/client";
 import type { ReservationRow } from "../../db/schema";
+import { clinicTimeZone } from "../../lib/clinic-time";
 import { sha256Hex } from "../../lib/digest";
 import { ApiError, PROBLEMS, problemDocument } from "../../lib/problem";
 import { logError } from "../../lib/request-log";
@@ -17,12 +18,9 @@ import { slotBooker, type SlotBooker } from "../../slot-booker/slot-booker";
 import { unwrap } from "../outcome";
 import type { CreateRoute, GetRoute, ListRoute, RemoveRoute, UpdateRoute } from "./reservations.routes";
 
-function timeZone(env: Env): string {
-  return env.CLINIC_TIMEZONE || "Asia/Jakarta";
-}
 
 async function describe(env: Env, row: ReservationRow) {
-  const [view] = await describeReservations(createDb(env.DB), [row], timeZone(env));
+  const [view] = await describeReservations(createDb(env.DB), [row], clinicTimeZone(env));
   return view!;
 }
 
@@ -56,7 +54,7 @@ export const list: AppRouteHandler<ListRoute> = async (c) => {
   const { limit, offset, ...filter } = c.req.valid("query");
   const db = createDb(c.env.DB);
   const page = await listReservationRows(db, filter, { limit, offset });
-  return c.json({ ...page, data: await describeReservations(db, page.data, timeZone(c.env)) }, 200);
+  return c.json({ ...page, data: await describeReservations(db, page.data, clinicTimeZone(c.env)) }, 200);
 };
 
 export const get: AppRouteHandler<GetRoute> = async (c) => {
@@ -71,7 +69,7 @@ async function book(env: Env, patientId: number, slotId: number): Promise<Stored
   const outcome = await slotBooker(env, slotId).book(slotId, patientId);
   if (outcome.ok) {
     const { reservation, posisi, timings } = outcome.value;
-    const view = toReservationView(reservation, posisi, estimatedCall(timings, posisi, timeZone(env)));
+    const view = toReservationView(reservation, posisi, estimatedCall(timings, posisi, clinicTimeZone(env)));
     return { status: 201, body: JSON.stringify(view), location: `/reservations/${view.id}`, headers: {} };
   }
   if (outcome.code === "moved") throw new Error("a booking cannot move");
@@ -156,8 +154,7 @@ export const update: AppRouteHandler<UpdateRoute> = async (c) => {
   const { status, consultation_slot_id: targetSlot } = c.req.valid("json");
   let row: ReservationRow;
   if (targetSlot !== undefined) {
-    const current = await findReservation(createDb(c.env.DB), id);
-    if (!current) throw notFound(id);
+    // The target slot's object reads the reservation itself (404 when it does not exist).
     row = unwrap(await slotBooker(c.env, targetSlot).moveIn(targetSlot, id));
   } else {
     row = await throughItsSlot(c.env, id, (booker, slotId) => booker.changeStatus(slotId, id, status!));

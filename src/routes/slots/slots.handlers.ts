@@ -1,5 +1,5 @@
 import { createDb } from "../../db/client";
-import { clinicNow } from "../../lib/clinic-time";
+import { clinicNow, clinicTimeZone } from "../../lib/clinic-time";
 import { ApiError } from "../../lib/problem";
 import type { AppRouteHandler } from "../../lib/types";
 import { findSlot, insertSlot, listSlots, toSlotView, type SlotView } from "../../queries/slots";
@@ -9,7 +9,7 @@ import { unwrap } from "../outcome";
 import type { CreateRoute, GetRoute, ListRoute, RemoveRoute, ReplaceRoute, UpdateRoute } from "./slots.routes";
 
 function nowHere(env: Env): string {
-  return clinicNow(env.CLINIC_TIMEZONE || "Asia/Jakarta");
+  return clinicNow(clinicTimeZone(env));
 }
 
 async function slotOrNotFound(env: Env, id: number): Promise<SlotView> {
