@@ -246,28 +246,21 @@ async function main(): Promise<number> {
     body: (i) => ({ patient_id: spreadPatients[i], consultation_slot_id: spreadSlots[i % SPREAD_SLOTS] }),
     keepBodies: true,
   });
+  // The same requests twice: first they fill the slot, then they can only be refused.
+  const hotSlotBookings: LoadOptions = {
+    url: base,
+    connections: CONNECTIONS,
+    amount: REQUESTS,
+    method: "POST",
+    path: "/reservations",
+    headers: auth,
+    body: (i: number) => ({ patient_id: hotPatients[i], consultation_slot_id: hotSlot }),
+    keepBodies: true,
+  };
   log(`  4. hot-slot burst: ${REQUESTS} patients, one slot with kuota ${HOT_KUOTA}`);
-  const burst = await measure({
-    url: base,
-    connections: CONNECTIONS,
-    amount: REQUESTS,
-    method: "POST",
-    path: "/reservations",
-    headers: auth,
-    body: (i) => ({ patient_id: hotPatients[i], consultation_slot_id: hotSlot }),
-    keepBodies: true,
-  });
+  const burst = await measure(hotSlotBookings);
   log("  5. refused only (diagnostic): the burst again on the now-full slot");
-  const refused = await measure({
-    url: base,
-    connections: CONNECTIONS,
-    amount: REQUESTS,
-    method: "POST",
-    path: "/reservations",
-    headers: auth,
-    body: (i) => ({ patient_id: hotPatients[i], consultation_slot_id: hotSlot }),
-    keepBodies: true,
-  });
+  const refused = await measure(hotSlotBookings);
 
   log("  1b. GET /health again (the baseline is the faster of the two runs)");
   const healthAfter = await measure({ url: base, connections: CONNECTIONS, amount: REQUESTS, path: "/health", keepBodies: true });
